@@ -4,14 +4,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from accounts.selectors import membership_list_for_user
 from marketplace.health import health_report
 
 
 @require_safe
 def home(request: HttpRequest):
-    memberships = membership_list_for_user(user=request.user)
-    return render(request, "marketplace/home.html", {"memberships": memberships})
+    return render(request, "marketplace/home.html")
 
 
 @never_cache
