@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install install-dev migrate demo lint format check-migrations check-deploy check lock clean
+.PHONY: help run test install install-dev migrate demo lint format check-migrations check-deploy check-schema check lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,7 +58,10 @@ check-deploy: install-dev ## Django's deployment checklist under production sett
 	DATABASE_URL=$${DATABASE_URL:-postgres://assay@127.0.0.1:5432/assay} \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-check: lint check-migrations check-deploy ## every static check CI runs
+check-schema: install-dev ## generate the OpenAPI schema and fail on any warning
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+
+check: lint check-migrations check-deploy check-schema ## every static check CI runs
 
 lock: install-dev ## re-resolve requirements/*.txt from pyproject.toml
 	cd requirements && ../$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
