@@ -8,6 +8,8 @@ real secret key, allowed hosts and a database URL, and turns on the HTTPS harden
 
 from pathlib import Path
 
+from django.conf import global_settings
+
 from marketplace.config import (
     ConfigurationError,
     database_config,
@@ -27,6 +29,8 @@ if ENVIRONMENT not in {"development", "production"}:
 PRODUCTION = ENVIRONMENT == "production"
 
 PRODUCT_NAME = "Assay"
+# The public address of the site, for links in emails sent outside a request.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Core -------------------------------------------------------------------------------------
 
@@ -134,7 +138,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_RESULT_EXPIRES = 3600
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "expire-credentials-and-qualifications": {"task": "accounts.expiry_sweep", "schedule": 60 * 60 * 6},
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -169,6 +175,12 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PRODUCT_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+# Version of the expert terms; raising it asks every expert to accept the new terms.
+EXPERT_TERMS_VERSION = "2026-11"
+# Languages an expert can declare: Django's list, which names about a hundred languages.
+LANGUAGES_FOR_EXPERTS = global_settings.LANGUAGES
+# Languages an expert can declare: Django's list, which names about a hundred languages.
+
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PRODUCT_NAME
 
@@ -219,6 +231,9 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # collected files are served from here once built
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploads that only their owner and platform staff may read (credential evidence): never served
+# by URL, only through permission-checked views.
+PRIVATE_MEDIA_ROOT = Path(env_str("DJANGO_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -40,6 +40,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _private_files_in_a_temporary_directory(settings, tmp_path):
+    """Uploaded evidence goes to a per-test directory, never into the repository's var/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def org_a(db):
     return OrganizationFactory(name="Lab A", slug="lab-a")

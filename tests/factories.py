@@ -1,9 +1,20 @@
 import factory
 from allauth.account.models import EmailAddress
 
-from accounts.models import Membership, Organization, User
+from accounts.models import (
+    Credential,
+    Domain,
+    Exam,
+    ExpertProfile,
+    Level,
+    Membership,
+    Organization,
+    Qualification,
+    User,
+)
 
 DEFAULT_PASSWORD = "correct horse battery staple"
+MINIMAL_PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -41,3 +52,71 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.OWNER
+
+
+class DomainFactory(factory.django.DjangoModelFactory):
+    """Seeded domains exist in every test database (migration 0003); this makes extra ones."""
+
+    class Meta:
+        model = Domain
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Field {n}")
+    slug = factory.Sequence(lambda n: f"field-{n}")
+
+
+class ExpertProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExpertProfile
+
+    user = factory.SubFactory(UserFactory)
+    pseudonym = factory.Sequence(lambda n: f"Expert-T{n:05d}")
+    display_name = factory.Faker("name")
+    country = "FR"
+    timezone = "Europe/Paris"
+    languages = factory.LazyFunction(lambda: ["en", "fr"])
+    education = ExpertProfile.Education.DOCTORATE
+    occupation = "Research scientist"
+    bio = "Works on things that are hard to explain."
+
+
+class CredentialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Credential
+
+    expert = factory.SubFactory(UserFactory)
+    kind = Credential.Kind.DEGREE
+    domain = factory.LazyFunction(lambda: Domain.objects.get(slug="physics"))
+    title = "PhD in Theoretical Physics"
+    issuer = "University of Somewhere"
+    evidence = factory.django.FileField(
+        filename="diploma.pdf", data=b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
+    )
+    evidence_name = "diploma.pdf"
+    evidence_content_type = "application/pdf"
+    evidence_size = 40
+    evidence_sha256 = "0" * 64
+
+
+class QualificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Qualification
+
+    expert = factory.SubFactory(UserFactory)
+    domain = factory.LazyFunction(lambda: Domain.objects.get(slug="physics"))
+    level = Level.PROFESSIONAL
+    source = Qualification.Source.STAFF
+
+
+class ExamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Exam
+        django_get_or_create = ("slug",)
+
+    domain = factory.LazyFunction(lambda: Domain.objects.get(slug="physics"))
+    title = factory.Sequence(lambda n: f"Test exam {n}")
+    slug = factory.Sequence(lambda n: f"test-exam-{n}")
+    pass_mark = 70
+    time_limit_minutes = 30
+    retake_cooldown_days = 14
+    questions_per_attempt = 3

@@ -1,0 +1,1 @@
+from accounts.admin import organizations  # noqa: F401 -- registers the admins
