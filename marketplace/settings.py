@@ -140,6 +140,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE = {
     "expire-credentials-and-qualifications": {"task": "accounts.expiry_sweep", "schedule": 60 * 60 * 6},
+    "close-overdue-exam-attempts": {"task": "accounts.exam_attempts_close_overdue", "schedule": 60 * 5},
 }
 
 if REDIS_URL:
@@ -161,7 +162,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "dashboard"
 
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -175,14 +176,43 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PRODUCT_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Tell people by email when their password, email addresses or two-factor settings change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Rates are "count/window/per": per "ip" (the client network), "key" (see below) or "user".
+ACCOUNT_RATE_LIMITS = {
+    # Every sign-in form submission, right or wrong.
+    "login": "30/m/ip",
+    # Wrong passwords: 20 a minute from one network across all accounts; 5 in 15 minutes for one
+    # account from one network pause that pair only (the key is (account, network), see
+    # accounts/adapter.py), so nobody can lock someone else out by failing on their address.
+    "login_failed": "20/m/ip,5/15m/key",
+    "signup": "20/m/ip",
+    # Password reset emails: per network, and per address so nobody can flood someone's inbox.
+    "reset_password": "20/m/ip,3/15m/key",
+    "reset_password_from_key": "20/m/ip",
+    # Resending the verification email for one address.
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Load balancers in front of the web processes: each appends the address it received the request
+# from to X-Forwarded-For, and the client is the address that many entries from the end. With 0,
+# X-Forwarded-For is ignored (anyone can send one) and the client is the connecting address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if ALLAUTH_TRUSTED_PROXY_COUNT < 0:
+    raise ConfigurationError(f"TRUSTED_PROXY_COUNT must be 0 or more, not {ALLAUTH_TRUSTED_PROXY_COUNT}")
 # Version of the expert terms; raising it asks every expert to accept the new terms.
 EXPERT_TERMS_VERSION = "2026-11"
 # Languages an expert can declare: Django's list, which names about a hundred languages.
 LANGUAGES_FOR_EXPERTS = global_settings.LANGUAGES
-# Languages an expert can declare: Django's list, which names about a hundred languages.
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PRODUCT_NAME
+# Accept the code of the previous and next 30-second step too, for phone clocks that drift and
+# codes typed as they roll over; the second step stays limited by ACCOUNT_RATE_LIMITS["login_failed"].
+MFA_TOTP_TOLERANCE = 1
 
 # --- Email ------------------------------------------------------------------------------------
 

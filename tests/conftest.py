@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from marketplace.celery import app as celery_app
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -20,6 +21,15 @@ def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... to run")
     skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://... to run")
     for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", None)
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+            fixtures is not None and {"transactional_db", "live_server"} & set(fixtures)
+        )
+        if transactional and fixtures is not None:
+            # A transactional test ends by emptying every table, seeded reference data (domains,
+            # exams) included; serialized rollback puts that data back for the tests after it.
+            item.fixturenames.append("django_db_serialized_rollback")
         if "postgres" in item.keywords and _database_vendor() != "postgresql":
             item.add_marker(skip_pg)
         if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
@@ -33,6 +43,14 @@ def _tasks_run_in_process():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and cached values never leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
