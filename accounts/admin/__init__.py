@@ -1,1 +1,1 @@
-from accounts.admin import organizations  # noqa: F401 -- registers the admins
+from accounts.admin import credentials, exams, experts, organizations, qualifications  # noqa: F401 -- registers the admins

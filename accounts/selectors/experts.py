@@ -12,7 +12,12 @@ class ChecklistItem:
     label: str
     done: bool
     detail: str
-    url: str
+    url_name: str
+    url_args: tuple = ()
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name, args=self.url_args)
 
 
 def expert_profile_for(*, user: User) -> ExpertProfile | None:
@@ -39,7 +44,7 @@ def onboarding_checklist(*, user: User) -> list[ChecklistItem]:
             "Verify your email address",
             email_verified,
             "Verified." if email_verified else "Follow the link we emailed you.",
-            reverse("account_email"),
+            "account_email",
         ),
         ChecklistItem(
             "profile",
@@ -48,23 +53,26 @@ def onboarding_checklist(*, user: User) -> list[ChecklistItem]:
             "Done."
             if profile and profile.profile_complete
             else "Name, country, time zone, languages, education and occupation.",
-            reverse("onboarding_step", args=["profile"]),
+            "onboarding_step",
+            ("profile",),
         ),
         ChecklistItem(
             "domains",
             "Choose your domains of expertise",
             domains > 0,
             f"{domains} domain(s) chosen." if domains else "Pick at least one, with your years of experience.",
-            reverse("onboarding_step", args=["domains"]),
+            "onboarding_step",
+            ("domains",),
         ),
         ChecklistItem(
             "terms",
             "Accept the expert terms",
             bool(profile and profile.terms_accepted),
             "Accepted." if profile and profile.terms_accepted else "Read and accept the current terms.",
-            reverse("onboarding_step", args=["terms"]),
+            "onboarding_step",
+            ("terms",),
         ),
-        ChecklistItem("proof", "Prove your expertise", qualified, proof_detail, reverse("credential_list")),
+        ChecklistItem("proof", "Prove your expertise", qualified, proof_detail, "credential_list"),
     ]
 
 

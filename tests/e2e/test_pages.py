@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PUBLIC_PAGES = {
     "home": ("/", "Expert human judgment for the work models can't yet do"),
-    "login": ("/accounts/login/", "Sign In"),
-    "signup": ("/accounts/signup/", "Sign Up"),
+    "login": ("/accounts/login/", "Sign in"),
+    "signup": ("/accounts/signup/", "Sign up"),
 }
 
 
@@ -120,7 +120,7 @@ def test_member_of_two_labs_switches_organization_in_the_admin(live_server, new_
 def test_signed_in_home_greets_the_user_and_lists_their_organizations(live_server, new_page, screenshot_dir, owner_a):
     page = new_page("phone")
 
-    log_in(page, live_server.url, owner_a.user.email)
+    log_in(page, live_server.url, owner_a.user.email, next_path="/")
 
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome back")
@@ -134,7 +134,7 @@ def test_signed_in_home_greets_the_user_and_lists_their_organizations(live_serve
 def test_expert_without_membership_is_turned_away_from_the_admin(live_server, new_page, expert):
     page = new_page()
     log_in(page, live_server.url, expert.email)
-    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/dashboard/")
 
     page.goto(f"{live_server.url}/admin/")
 
