@@ -80,7 +80,7 @@ def health_report(*, detailed: bool = False) -> dict:
     for alias in settings.DATABASES:
         name = "database" if alias == "default" else f"database:{alias}"
         checks[name] = _timed(name, lambda a=alias: _database(a), detailed=detailed)
-    if settings.CELERY_BROKER_URL:
+    if settings.BROKER_CONFIGURED:
         checks["broker"] = _timed("broker", lambda: _broker(settings.CELERY_BROKER_URL), detailed=detailed)
     else:
         checks["broker"] = {"ok": True, "detail": "no broker configured: tasks run in-process"}

@@ -127,9 +127,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     redis_url_check(REDIS_URL, name="REDIS_URL")
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
-# With no broker, tasks run in-process when they are queued: a first run needs no server.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# With no broker, tasks run in-process when they are queued: a first run needs no server. The
+# in-memory transport is only named so that Celery never goes looking for a default broker.
+BROKER_CONFIGURED = bool(env_str("CELERY_BROKER_URL", REDIS_URL))
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL) or "memory://localhost/"
+CELERY_TASK_ALWAYS_EAGER = not BROKER_CONFIGURED
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -305,5 +307,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # In-process tasks would log a line per task into the web server's output.
+        "celery.app.trace": {"level": "INFO" if BROKER_CONFIGURED else "WARNING"},
+    },
 }

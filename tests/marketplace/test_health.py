@@ -56,7 +56,7 @@ def silent_port():
 
 
 def test_healthz_is_ok_when_the_database_is_up(client, db, settings):
-    settings.CELERY_BROKER_URL = None
+    settings.BROKER_CONFIGURED = False
 
     response = client.get("/healthz")
 
@@ -119,6 +119,7 @@ def test_healthz_gives_up_on_a_broker_that_never_answers(healthz_with, silent_po
 
 @pytest.mark.redis
 def test_healthz_is_ok_with_a_reachable_broker(client, db, settings):
+    settings.BROKER_CONFIGURED = True
     settings.CELERY_BROKER_URL = os.environ["REDIS_URL"]
 
     response = client.get("/healthz")

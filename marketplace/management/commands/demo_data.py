@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from marketplace.demo import DEMO_PASSWORD, demo_data_create
 
@@ -10,7 +11,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("Demo data has well-known passwords; it is never created in production.")
-        logins = demo_data_create()
+        # The demo people are fictional: the emails their onboarding would send go nowhere.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            logins = demo_data_create()
         width = max(len(login.who) for login in logins)
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for every account: {DEMO_PASSWORD})"))
         for login in logins:
