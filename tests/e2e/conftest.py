@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from accounts.exam_bank import exam_bank_sync
+from accounts.models import Domain, Exam, ExamQuestion
+from accounts.taxonomy import taxonomy_sync
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "artifacts" / "screenshots"
@@ -69,3 +73,19 @@ def new_page(browser) -> Iterator[Callable]:
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db):
+    """Seeded domains and exams, present for every browser test.
+
+    A transactional test elsewhere empties every table when it ends, and serialized rollback would
+    normally put the seeded rows back. Here it cannot: once Playwright's event loop runs in this
+    thread, Django hands the test a different connection object, one without the serialized copy.
+    So the seeds are re-created the way the migrations create them (both steps add only what is
+    missing).
+    """
+    if not Domain.objects.exists():
+        taxonomy_sync(Domain)
+    if not Exam.objects.exists():
+        exam_bank_sync(Exam=Exam, ExamQuestion=ExamQuestion, Domain=Domain)
