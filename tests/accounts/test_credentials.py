@@ -1,12 +1,10 @@
 import datetime
-import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +17,7 @@ from accounts.services.credentials import (
     credential_withdraw,
 )
 from marketplace.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from tests.concurrency import run_concurrently
 from tests.factories import MINIMAL_PDF, CredentialFactory, ExpertProfileFactory, MembershipFactory, UserFactory
 
 TODAY = timezone.localdate()
@@ -291,29 +290,18 @@ def test_concurrent_verifications_grant_one_qualification():
     expert = UserFactory(email="concurrent@example.com")
     credential = _submit(expert)
     reviewers = [UserFactory(is_staff=True) for _ in range(4)]
-    barrier = threading.Barrier(len(reviewers))
-    outcomes, errors = [], []
 
     def verify(reviewer):
         try:
-            barrier.wait()
             credential_verify(credential=credential, level=Level.EXPERT, decided_by=reviewer)
-            outcomes.append("verified")
         except Conflict:
-            outcomes.append("conflict")
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
+            return "conflict"
+        return "verified"
 
-    threads = [threading.Thread(target=verify, args=(reviewer,)) for reviewer in reviewers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcome = run_concurrently(verify, [(reviewer,) for reviewer in reviewers])
 
-    assert errors == []
-    assert sorted(outcomes) == ["conflict", "conflict", "conflict", "verified"]
+    assert outcome.errors == []
+    assert sorted(outcome.results) == ["conflict", "conflict", "conflict", "verified"]
     assert Qualification.objects.filter(credential=credential).count() == 1
     assert CredentialDecision.objects.filter(credential=credential).count() == 1
 

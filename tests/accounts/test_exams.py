@@ -1,17 +1,16 @@
 import datetime
 import itertools
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from accounts import exam_bank
 from accounts.models import Domain, Exam, ExamAttempt, ExamQuestion, ExpertProfile, Level, Qualification
 from accounts.services import exams
 from marketplace.errors import Conflict, Forbidden, ValidationFailed
+from tests.concurrency import run_concurrently
 from tests.factories import ExamFactory, ExpertProfileFactory, QualificationFactory, UserFactory
 
 NOW = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
@@ -585,24 +584,11 @@ def test_concurrent_sweeps_close_each_attempt_once():
     single(exam)
     for _ in range(20):
         exams.exam_attempt_start(expert=UserFactory(), exam=exam, now=NOW)
-    results, errors = [], []
 
-    def sweep():
-        try:
-            results.append(exams.exam_attempt_expire_overdue(now=NOW + datetime.timedelta(hours=1)))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
+    outcome = run_concurrently(lambda: exams.exam_attempt_expire_overdue(now=NOW + datetime.timedelta(hours=1)), 4)
 
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
-    assert sum(results) == 20
+    assert outcome.errors == []
+    assert sum(outcome.results) == 20
     assert ExamAttempt.objects.filter(status=Status.FAILED, late=True).count() == 20
 
 
@@ -611,26 +597,11 @@ def test_concurrent_sweeps_close_each_attempt_once():
 def test_concurrent_starts_open_one_attempt():
     expert = UserFactory()
     exam = exam_with(singles=5, draw=3)
-    started, errors = [], []
-    barrier = threading.Barrier(4)
 
-    def start():
-        try:
-            barrier.wait()
-            started.append(exams.exam_attempt_start(expert=expert, exam=exam, now=NOW).pk)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
+    outcome = run_concurrently(lambda: exams.exam_attempt_start(expert=expert, exam=exam, now=NOW).pk, 4)
 
-    threads = [threading.Thread(target=start) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
-    assert len(set(started)) == 1
+    assert outcome.errors == []
+    assert len(set(outcome.results)) == 1
     assert ExamAttempt.objects.filter(expert=expert, exam=exam).count() == 1
 
 

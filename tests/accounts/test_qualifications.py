@@ -1,9 +1,7 @@
 import datetime
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import (
@@ -19,6 +17,7 @@ from accounts.models import (
 from accounts.services import qualifications
 from accounts.services.experts import expert_profile_get_or_create
 from marketplace.errors import ValidationFailed
+from tests.concurrency import run_concurrently
 from tests.factories import (
     CredentialFactory,
     DomainFactory,
@@ -181,24 +180,11 @@ def test_concurrent_expiry_sweeps_expire_each_row_once():
     for _ in range(30):
         credential = _verified_credential(expires_on=TODAY - datetime.timedelta(days=3))
         qualifications.qualification_grant_for_credential(credential=credential, level=1, granted_by=None)
-    results, errors = [], []
 
-    def sweep():
-        try:
-            results.append(qualifications.expiry_sweep(today=TODAY))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
+    outcome = run_concurrently(lambda: qualifications.expiry_sweep(today=TODAY), 4)
 
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
-    assert sum(r["credentials"] for r in results) == 30
+    assert outcome.errors == []
+    assert sum(r["credentials"] for r in outcome.results) == 30
     assert CredentialDecision.objects.count() == 30
     assert Credential.objects.filter(status=Credential.Status.EXPIRED).count() == 30
     assert Qualification.objects.filter(status=Qualification.Status.EXPIRED).count() == 30
