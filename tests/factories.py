@@ -12,6 +12,7 @@ from accounts.models import (
     Qualification,
     User,
 )
+from projects.models import Project, ProjectVersion, Task
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 MINIMAL_PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -120,3 +121,53 @@ class ExamFactory(factory.django.DjangoModelFactory):
     time_limit_minutes = 30
     retake_cooldown_days = 14
     questions_per_attempt = 3
+
+
+SIMPLE_TEMPLATE = {
+    "fields": [{"name": "prompt", "kind": "text", "label": "Prompt"}],
+    "questions": [{"name": "answer", "kind": "free_text", "label": "Your answer", "min_length": 1, "max_length": 5000}],
+}
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """An active project with one version whose template asks a free-text question about a prompt."""
+
+    class Meta:
+        model = Project
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Project {n}")
+    status = Project.Status.ACTIVE
+    pay_per_task = 500
+    estimated_minutes = 10
+    overlap = 1
+
+    @factory.post_generation
+    def version(self, create, extracted, **kwargs):
+        if not create:
+            return
+        template = extracted if extracted is not None else SIMPLE_TEMPLATE
+        version = ProjectVersion.objects.create(
+            organization=self.organization, project=self, number=1, instructions="Answer well.", template=template
+        )
+        self.current_version = version
+        self.save(update_fields=["current_version"])
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """``TaskFactory(project=p)`` or ``TaskFactory(organization=o)``: the task always belongs to its project's lab."""
+
+    class Meta:
+        model = Task
+
+    organization = factory.SubFactory(OrganizationFactory)
+    project = factory.SubFactory(ProjectFactory, organization=factory.SelfAttribute("..organization"))
+    external_id = factory.Sequence(lambda n: f"task-{n}")
+    data = factory.LazyFunction(lambda: {"prompt": "Why is the sky blue?"})
+    remaining = factory.SelfAttribute("project.overlap")
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        kwargs["organization"] = kwargs["project"].organization
+        return kwargs
