@@ -143,6 +143,7 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULE = {
     "expire-credentials-and-qualifications": {"task": "accounts.expiry_sweep", "schedule": 60 * 60 * 6},
     "close-overdue-exam-attempts": {"task": "accounts.exam_attempts_close_overdue", "schedule": 60 * 5},
+    "expire-task-leases": {"task": "projects.assignments_expire", "schedule": 60},
 }
 
 if REDIS_URL:

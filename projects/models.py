@@ -105,7 +105,8 @@ class ProjectVersion(OrganizationOwned):
 
 class Task(OrganizationOwned):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    # Project lookups use the (project, external_id) unique index; a second index would only cost writes.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks", db_index=False)
     external_id = models.CharField(max_length=200)
     data = models.JSONField()
     priority = models.SmallIntegerField(default=0)
@@ -154,8 +155,11 @@ class Assignment(OrganizationOwned):
 
     organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    # Covered by the (task, expert) unique index and the (expert, project, status) index.
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments", db_index=False)
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.LIVE)
     claimed_at = models.DateTimeField()
     expires_at = models.DateTimeField()
