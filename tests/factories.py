@@ -1,5 +1,7 @@
 import factory
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.utils import timezone
 
 from accounts.models import (
     Credential,
@@ -79,6 +81,14 @@ class ExpertProfileFactory(factory.django.DjangoModelFactory):
     education = ExpertProfile.Education.DOCTORATE
     occupation = "Research scientist"
     bio = "Works on things that are hard to explain."
+
+    class Params:
+        #: an active expert who accepted the current terms: eligible for a project without requirements
+        ready = factory.Trait(
+            status=ExpertProfile.Status.ACTIVE,
+            terms_version=factory.LazyFunction(lambda: settings.EXPERT_TERMS_VERSION),
+            terms_accepted_at=factory.LazyFunction(timezone.now),
+        )
 
 
 class CredentialFactory(factory.django.DjangoModelFactory):
