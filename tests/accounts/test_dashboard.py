@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Credential, Domain, ExpertDomain, ExpertProfile, Level, Qualification
@@ -60,9 +59,7 @@ def test_showing_the_dashboard_writes_nothing(signed_in, expert):
 def test_an_onboarded_expert_sees_their_progress_and_status(signed_in, expert):
     ExpertProfileFactory(
         user=expert,
-        status=ExpertProfile.Status.ACTIVE,
-        terms_version=settings.EXPERT_TERMS_VERSION,
-        terms_accepted_at=timezone.now(),
+        ready=True,
         pseudonym="Expert-ABC234",
     )
     ExpertDomain.objects.create(expert=expert, domain=Domain.objects.get(slug="physics"), years_experience=9)

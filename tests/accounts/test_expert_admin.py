@@ -1,8 +1,6 @@
 import pytest
-from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.core import mail
-from django.utils import timezone
 
 from accounts.models import Domain, ExpertDomain, ExpertProfile
 from accounts.services.experts import expert_reinstate, expert_suspend
@@ -24,9 +22,7 @@ def profile(expert):
     return ExpertProfileFactory(
         user=expert,
         pseudonym="Expert-ADM234",
-        status=ExpertProfile.Status.ACTIVE,
-        terms_version=settings.EXPERT_TERMS_VERSION,
-        terms_accepted_at=timezone.now(),
+        ready=True,
     )
 
 

@@ -15,12 +15,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import ExpertProfile, User
+from accounts.models import User
 from projects.models import Assignment, Project, Task
 from projects.services.claims import (
     LeaseEnded,
@@ -42,9 +41,7 @@ def _experts(count: int) -> list[User]:
         user = UserFactory()
         ExpertProfileFactory(
             user=user,
-            status=ExpertProfile.Status.ACTIVE,
-            terms_version=settings.EXPERT_TERMS_VERSION,
-            terms_accepted_at=timezone.now(),
+            ready=True,
         )
         experts.append(user)
     return experts

@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Q
 from django.db.transaction import TransactionManagementError
@@ -37,9 +36,7 @@ def _expert(email: str | None = None, **profile):
     user = UserFactory(**({"email": email} if email else {}))
     ExpertProfileFactory(
         user=user,
-        status=ExpertProfile.Status.ACTIVE,
-        terms_version=settings.EXPERT_TERMS_VERSION,
-        terms_accepted_at=timezone.now(),
+        ready=True,
         **profile,
     )
     return user
